@@ -145,7 +145,7 @@ def _frame_ms(frame_times: np.ndarray) -> float:
 def _sync_and_verdict(rep: Report, a: AudioResult, v: VideoResult, cfg: Config, dev: str) -> None:
     tl = a.timeline
     frame_ms = _frame_ms(v.frame_times)
-    tol = cfg.tolerance_ms if cfg.tolerance_ms is not None else max(80.0, 1.5 * frame_ms)
+    tol = cfg.tolerance_ms if cfg.tolerance_ms is not None else max(160.0, 4 * frame_ms)
     tracks = [tr for tr in v.tracks if len(tr["times"]) >= MIN_TRACK_FRAMES]
     rep.faces = {"tracks": [], "active_track": None, "face_coverage": 0.0, "frames": v.n_frames,
                  "frames_with_face": int(len(np.unique(np.concatenate([tr["times"] for tr in v.tracks])))) if v.tracks else 0}
@@ -173,7 +173,7 @@ def _sync_and_verdict(rep: Report, a: AudioResult, v: VideoResult, cfg: Config, 
         if usable_track:
             ea, ev = sync.embed(model, a_in, v_in, device=dev)
             est = sync.estimate_sync(ea, ev, weight, a.speech, tl, calib=calib, max_lag_s=cfg.max_offset_ms / 1000,
-                                     window_s=cfg.window_s, hop_s=cfg.window_hop_s)
+                                     window_s=cfg.window_s, hop_s=cfg.window_hop_s, min_sharpness=cfg.min_sharpness)
         cover = float((valid & a.speech).sum() / max(a.speech.sum(), 1))
         ap = aperture(tr["shapes"])
         rep.faces["tracks"].append({
@@ -181,6 +181,8 @@ def _sync_and_verdict(rep: Report, a: AudioResult, v: VideoResult, cfg: Config, 
             "frames": int(len(tr["times"])), "median_interocular_px": round(float(np.median(tr["iod_px"])), 1),
             "mean_quality": round(float(np.mean(tr["quality"])), 3), "speech_coverage": round(cover, 3),
             "mean_lip_aperture": round(float(np.mean(ap)), 4),
+            "center_x": round(float(np.median(tr["centers"][:, 0])), 1),
+            "center_y": round(float(np.median(tr["centers"][:, 1])), 1),
             "sync_sharpness": None if est is None else round(est.sharpness, 2)})
         results.append((i, est, cover))
 
@@ -200,16 +202,18 @@ def _sync_and_verdict(rep: Report, a: AudioResult, v: VideoResult, cfg: Config, 
     rep.sync = {
         "offset_ms": round(est.offset_ms, 1), "offset_frames": round(est.offset_ms / frame_ms, 2),
         "frame_ms": round(frame_ms, 3), "confidence": round(est.confidence, 3), "sharpness": round(est.sharpness, 2),
-        "tolerance_ms": round(tol, 1), "evidence_s": round(est.evidence_s, 2), "sign": "positive = audio late",
+        "tolerance_ms": round(tol, 1), "min_sharpness": cfg.min_sharpness, "evidence_s": round(est.evidence_s, 2), "sign": "positive = audio late",
         "window_s": cfg.window_s, "drift_ms_per_min": None if est.drift_ms_per_min is None else round(est.drift_ms_per_min, 1),
         "windows": [{"start_s": round(w.start_s, 2), "end_s": round(w.end_s, 2),
                      "offset_ms": None if w.offset_ms is None else round(w.offset_ms, 1),
-                     "confidence": round(w.confidence, 3), "evidence_s": round(w.evidence_s, 2)} for w in est.windows],
+                     "confidence": round(w.confidence, 3), "sharpness": round(w.sharpness, 2),
+                     "evidence_s": round(w.evidence_s, 2)} for w in est.windows],
         "curve": {"lags_ms": [round(x * 1000, 1) for x in est.curve.lags_s],
                   "score": [round(float(x), 4) for x in est.curve.score]},
     }
-    if est.confidence < cfg.min_confidence:
-        rep.reasons.insert(0, f"no clear audio-visual agreement at any offset (confidence {est.confidence:.2f}): the "
+    if est.sharpness < cfg.min_sharpness:
+        rep.reasons.insert(0, f"no clear audio-visual agreement at any offset (peak sharpness {est.sharpness:.1f} < "
+                              f"{cfg.min_sharpness:.1f}; best guess {est.offset_ms:+.0f} ms): the "
                               "audio may not belong to this face, or the mouth is poorly visible")
         rep.findings.append(Finding("weak_sync", rep.reasons[0]))
         return
@@ -221,16 +225,16 @@ def _sync_and_verdict(rep: Report, a: AudioResult, v: VideoResult, cfg: Config, 
         return
     rep.label = CONSISTENT
     rep.reasons.insert(0, f"audio and mouth agree at {off:+.0f} ms, within the +-{tol:.0f} ms tolerance")
-    drift = _drift_finding(est, tol)
+    drift = _drift_finding(est, tol, cfg.min_sharpness)
     if drift:
         rep.label = INCONSISTENT
         rep.reasons.insert(0, drift.message)
         rep.findings.append(drift)
 
 
-def _drift_finding(est: sync.SyncEstimate, tol: float) -> Finding | None:
-    """A finding when confident windows disagree with each other by more than the tolerance."""
-    good = [w for w in est.windows if w.offset_ms is not None and w.confidence >= 0.8]
+def _drift_finding(est: sync.SyncEstimate, tol: float, min_sharpness: float) -> Finding | None:
+    """A finding when clear windows disagree with each other by more than twice the tolerance."""
+    good = [w for w in est.windows if w.offset_ms is not None and w.sharpness >= min_sharpness + 1.0]
     if len(good) < 5:
         return None
     offs = np.array([w.offset_ms for w in good])

@@ -65,7 +65,7 @@ def main():
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--workers", type=int, default=min(2, os.cpu_count() or 1), show_default=True,
               help="Processes for face analysis.")
-@click.option("--tolerance-ms", type=float, default=None, help="Largest |offset| called in sync [max(80 ms, 1.5 frames)].")
+@click.option("--tolerance-ms", type=float, default=None, help="Largest |offset| called in sync [max(160 ms, 4 frames)].")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary (exit code and --json only).")
 def check(path, json_out, device, workers, tolerance_ms, quiet):
     """Check lip-sync of PATH (video or audio file).

@@ -109,15 +109,16 @@ def render_text(r: Report) -> str:
         off = round(s["offset_ms"])
         side = "audio late" if off > 0 else "audio early" if off < 0 else "no offset"
         lines.append(f"  Lip-sync offset : {off:+d} ms ({side}),"
-                     f" {round(s['offset_frames'], 1) + 0.0:+.1f} frames; confidence {s['confidence']:.2f}"
+                     f" {round(s['offset_frames'], 1) + 0.0:+.1f} frames; confidence {s['confidence']:.2f},"
+                     f" sharpness {s['sharpness']:.1f}"
                      f" (tolerance +-{s['tolerance_ms']:.0f} ms)")
-        confident = [w for w in s.get("windows", []) if w["offset_ms"] is not None and w["confidence"] >= 0.5]
-        if confident:
-            offs = [w["offset_ms"] for w in confident]
-            lines.append(f"  Per window      : {len(confident)} confident {s['window_s']:.0f}-s windows,"
+        clear = [w for w in s.get("windows", []) if w["offset_ms"] is not None and w["sharpness"] >= s["min_sharpness"]]
+        if clear:
+            offs = [w["offset_ms"] for w in clear]
+            lines.append(f"  Per window      : {len(clear)} clear {s['window_s']:.0f}-s windows,"
                          f" offsets {min(offs):+.0f}..{max(offs):+.0f} ms")
         d = s.get("drift_ms_per_min")
-        lines.append("  Drift           : " + (f"{d:+.0f} ms per minute" if d is not None else "not measurable (needs 10 s of confident windows)"))
+        lines.append("  Drift           : " + (f"{d:+.0f} ms per minute" if d is not None else "not measurable (needs 10 s of clear windows)"))
     if r.faces:
         f = r.faces
         act = f.get("active_track")

@@ -116,3 +116,59 @@ def loop_clip(src: str, dst: str, *, repeats: int) -> None:
                     pkt.dts += shift
                     pkt.stream = outs[pkt.stream.index]
                     out.mux(pkt)
+
+
+def _write_av(dst, frames_with_times, audio: np.ndarray, sr: int):
+    """Write frames (ms time base, so any timing survives) and PCM audio to ``dst`` (.mkv)."""
+    h, w = frames_with_times[0][1].shape[:2]
+    with av.open(dst, "w") as out:
+        vs = out.add_stream("libx264", rate=1000, options={"crf": "23", "preset": "veryfast"})
+        vs.codec_context.time_base = Fraction(1, 1000)
+        vs.width, vs.height, vs.pix_fmt = w, h, "yuv420p"
+        astream = out.add_stream("pcm_s16le", rate=sr, layout="mono" if audio.shape[0] == 1 else "stereo")
+        astream.codec_context.format = "s16"
+        _encode_frames(out, vs, frames_with_times)
+        _write_audio(out, astream, audio, sr)
+
+
+def _encode_frames(out, vs, frames_with_times):
+    for t, img in frames_with_times:
+        vf = av.VideoFrame.from_ndarray(img, format="rgb24")
+        vf.pts, vf.time_base = int(round(t * 1000)), Fraction(1, 1000)
+        for p in vs.encode(vf):
+            out.mux(p)
+    for p in vs.encode(None):
+        out.mux(p)
+
+
+def retime(src: str, dst: str, *, keep: float = 0.7, seed: int = 0) -> None:
+    """Variable-frame-rate copy of ``src``: a random ``keep`` share of frames survive with their
+    original timestamps (ms time base); the audio is carried over unchanged (.mkv)."""
+    rng = np.random.default_rng(seed)
+    x, sr = read_audio_native(src)
+    with av.open(src) as c:
+        vs = c.streams.video[0]
+        frames = [(float(f.pts * vs.time_base), f.to_ndarray(format="rgb24")) for f in c.decode(vs)]
+    kept = [fr for i, fr in enumerate(frames) if i == 0 or rng.random() < keep]
+    _write_av(dst, kept, x, sr)
+
+
+def side_by_side(speaker: str, other: str, dst: str) -> None:
+    """Two faces in one frame: ``speaker`` (left, with its own audio) and a silent ``other`` (right)."""
+    x, sr = read_audio_native(speaker)
+
+    def frames(p):
+        with av.open(p) as c:
+            vs = c.streams.video[0]
+            return [(float(f.pts * vs.time_base), f.to_ndarray(format="rgb24")) for f in c.decode(vs)]
+
+    a, b = frames(speaker), frames(other)
+    bt = np.array([t for t, _ in b])
+    h = min(a[0][1].shape[0], b[0][1].shape[0]) // 2 * 2
+    joined = []
+    for t, img in a:
+        j = min(int(np.searchsorted(bt, t)), len(b) - 1)
+        joined.append((t, np.concatenate([img[:h], b[j][1][:h]], axis=1)))
+    w = joined[0][1].shape[1] // 2 * 2
+    joined = [(t, np.ascontiguousarray(img[:, :w])) for t, img in joined]
+    _write_av(dst, joined, x, sr)

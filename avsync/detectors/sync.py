@@ -152,6 +152,7 @@ class WindowEstimate:
     offset_ms: float | None
     confidence: float
     evidence_s: float
+    sharpness: float = 0.0
 
 
 @dataclass
@@ -172,7 +173,7 @@ def confidence_from_sharpness(sharp: float, calib: tuple[float, float]) -> float
 
 def estimate_sync(ea: np.ndarray, ev: np.ndarray, weight_v: np.ndarray, speech: np.ndarray, timeline: Timeline, *,
                   calib: tuple[float, float], max_lag_s: float = MAX_LAG_S, window_s: float = WINDOW_S,
-                  hop_s: float = WINDOW_HOP_S) -> SyncEstimate:
+                  hop_s: float = WINDOW_HOP_S, min_sharpness: float = 3.0) -> SyncEstimate:
     """Clip-level and per-window offsets from the embeddings of one face track."""
     step = timeline.step
     n = ea.shape[1]
@@ -199,17 +200,17 @@ def estimate_sync(ea: np.ndarray, ev: np.ndarray, weight_v: np.ndarray, speech: 
         if r is None:
             wins.append(WindowEstimate(t0, t1, None, 0.0, float(ev_s[i])))
         else:
-            wins.append(WindowEstimate(t0, t1, r[1] * 1000, confidence_from_sharpness(r[2], calib), float(ev_s[i])))
+            wins.append(WindowEstimate(t0, t1, r[1] * 1000, confidence_from_sharpness(r[2], calib), float(ev_s[i]), r[2]))
     if clip is None:
         return SyncEstimate(None, 0.0, 0.0, float(ev_s[0]), wins)
     curve, off, sharp = clip
     return SyncEstimate(off * 1000, confidence_from_sharpness(sharp, calib), sharp, float(ev_s[0]), wins,
-                        _drift(wins), curve)
+                        _drift(wins, min_sharpness), curve)
 
 
-def _drift(wins: list[WindowEstimate]) -> float | None:
-    """Slope of confident window offsets over time, ms per minute (None if too few)."""
-    good = [w for w in wins if w.offset_ms is not None and w.confidence >= 0.5]
+def _drift(wins: list[WindowEstimate], min_sharpness: float) -> float | None:
+    """Slope of clear window offsets over time, ms per minute (None if too few)."""
+    good = [w for w in wins if w.offset_ms is not None and w.sharpness >= min_sharpness]
     if len(good) < 3:
         return None
     t = np.array([(w.start_s + w.end_s) / 2 for w in good])

@@ -12,7 +12,7 @@ from ..errors import ModelError
 
 REGISTRY = {
     # name: (file, sha256) -- models/sync/ rebuilds it
-    "sync": ("sync.pt", "b4b1d08183a319b14fdafb58a6b5ab63f5a5040ad29c4d3473cc6f1a417a06fa"),
+    "sync": ("sync.pt", "7e673e2d3c4643050f8a85c0f6fc6b7544a7b072dc0428139edebc78784fd9a9"),
 }
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
