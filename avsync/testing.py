@@ -91,16 +91,16 @@ def plant_offset(src: str, dst: str, offset_ms: float, *, audio_codec: str = "pc
 def loop_clip(src: str, dst: str, *, repeats: int) -> None:
     """Concatenate ``src`` with itself ``repeats`` times by copying packets with shifted timestamps
     (no re-encoding; makes hour-long test files in seconds)."""
+    first, last = np.inf, -np.inf
     with av.open(src) as probe:
-        dur = {}
-        for s in list(probe.streams.video[:1]) + list(probe.streams.audio[:1]):
-            last = None
-            for pkt in probe.demux(s):
-                if pkt.pts is not None:
-                    end = pkt.pts + (pkt.duration or 0)
-                    last = end if last is None else max(last, end)
-            dur[s.index] = float(last * s.time_base)
-    period = max(dur.values())
+        streams = list(probe.streams.video[:1]) + list(probe.streams.audio[:1])
+        for pkt in probe.demux(*streams):
+            if pkt.dts is not None:
+                tb = pkt.stream.time_base
+                first = min(first, float(pkt.dts * tb))
+                last = max(last, float((max(pkt.pts or pkt.dts, pkt.dts) + (pkt.duration or 0)) * tb))
+    # each repeat starts after everything of the previous one (audio priming makes the first dts negative)
+    period = last - first + 0.001
     with av.open(dst, "w") as out:
         with av.open(src) as c:
             streams = list(c.streams.video[:1]) + list(c.streams.audio[:1])

@@ -119,12 +119,14 @@ def lag_matrix(ea: np.ndarray, ev: np.ndarray, weight_v: np.ndarray, speech: np.
     """Weighted mean agreement ``ev[t] . ea[t + lag]`` per window and lag.
 
     ``weight_v`` weighs video ticks (face visible x landmark quality); ``speech`` masks audio
-    ticks. Returns ``(score [shape=(W, 2*max_lag+1)], evidence_ticks [shape=(W, 2*max_lag+1)])``.
+    ticks. Returns ``(score [shape=(W, 2*max_lag+1)], evidence_ticks [shape=(W, 2*max_lag+1)])``
+    where evidence counts ticks with a face (weight > 0) facing speech, unweighted.
     """
     n = ea.shape[1]
     L = 2 * max_lag + 1
     num = np.zeros((len(windows), L))
     den = np.zeros((len(windows), L))
+    cnt = np.zeros((len(windows), L))
     ea_t = torch.from_numpy(np.ascontiguousarray(ea))
     ev_t = torch.from_numpy(np.ascontiguousarray(ev))
     wv = torch.from_numpy(weight_v.astype(np.float32))
@@ -137,12 +139,14 @@ def lag_matrix(ea: np.ndarray, ev: np.ndarray, weight_v: np.ndarray, speech: np.
         w = wv[lo:hi] * sp[lo + lag:hi + lag]
         cw = torch.cat([torch.zeros(1), torch.cumsum((c * w).double(), 0)]).numpy()
         ww = torch.cat([torch.zeros(1), torch.cumsum(w.double(), 0)]).numpy()
+        seen = torch.cat([torch.zeros(1), torch.cumsum(((wv[lo:hi] > 0) * sp[lo + lag:hi + lag]).double(), 0)]).numpy()
         for i, (ws, we) in enumerate(windows):
             a, b = np.clip(ws, lo, hi) - lo, np.clip(we, lo, hi) - lo
             num[i, j] = cw[b] - cw[a]
             den[i, j] = ww[b] - ww[a]
+            cnt[i, j] = seen[b] - seen[a]
     score = np.where(den > 0, num / np.maximum(den, 1e-9), np.nan)
-    return score, den
+    return score, cnt
 
 
 @dataclass
