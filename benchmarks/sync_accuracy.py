@@ -48,6 +48,19 @@ def run_one(job):
                 reason=rep.reasons[0] if rep.reasons else "", wall_s=time.perf_counter() - t)
 
 
+def weights_for(clip, args):
+    """The checkpoint to check ``clip`` with: its source's held-out fold model, or --weights."""
+    if not args.holdout_dir:
+        return args.weights
+    sys.path.insert(0, os.path.join(ROOT, "models", "sync"))
+    from extract import GROUPS
+
+    for group, pattern in GROUPS.items():
+        if glob.fnmatch.fnmatch(clip, os.path.join("*", pattern)):
+            return os.path.join(args.holdout_dir, f"fold_{group}.pt")
+    sys.exit(f"{clip}: no source group in models/sync/extract.py GROUPS")
+
+
 def summarize(rows):
     done = [r for r in rows if r["label"] != "INCONCLUSIVE"]
     within1 = [abs(r["est_ms"] - r["planted_ms"]) <= r["frame_ms"] for r in done]
@@ -80,6 +93,9 @@ def main():
     ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared", "data"))
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--weights", default=None, help="sync checkpoint to evaluate (default: shipped)")
+    ap.add_argument("--holdout-dir", default=None,
+                    help="folder of fold_<group>.pt from models/sync/train.py --cv --save-folds: each clip is "
+                         "checked with the model that never saw its source (the honest figure)")
     ap.add_argument("--out", default=None, help="write all rows as JSON here")
     ap.add_argument("--limit", type=int, default=None, help="first N clips only (quick look)")
     args = ap.parse_args()
@@ -88,7 +104,7 @@ def main():
         sys.exit(f"no clips under {args.shared}/av/real")
     fakes = sorted(glob.glob(os.path.join(args.shared, "av", "lipsync_fake", "*", "*.mp4")))
     with tempfile.TemporaryDirectory() as tmp:
-        jobs = [(c, o, args.weights, tmp) for c in clips for o in PLANTED_MS]
+        jobs = [(c, o, weights_for(c, args), tmp) for c in clips for o in PLANTED_MS]
         jobs += [(f, None, args.weights, tmp) for f in fakes]
         t0 = time.time()
         with mp.get_context("spawn").Pool(args.jobs) as pool:

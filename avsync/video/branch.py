@@ -9,54 +9,75 @@ import numpy as np
 from .. import media
 from . import faces
 
-#: Files are cut into segments of this length, analysed by separate worker processes;
-#: each worker holds only its segment's compact results, so memory does not grow with length.
+#: Longest segment one worker analyses at a time; each worker holds only its segment's
+#: compact results, so memory does not grow with the file's length.
 SEGMENT_S = 30.0
+#: Clips shorter than this are one segment (worker start-up would cost more than it saves).
+MIN_SPLIT_S = 12.0
 
 
 @dataclass
 class VideoResult:
     tracks: list[dict]  # faces.FaceTrack.arrays() per track, stitched over the clip
     frame_times: np.ndarray  # every decoded frame's time (s) [shape=(n_frames,)]
-    n_faces_probe: int  # faces counted on probe frames
 
     @property
     def n_frames(self) -> int:
         return len(self.frame_times)
 
 
+def segments(start_s: float, duration_s: float, workers: int) -> list[tuple[float | None, float | None]]:
+    """Equal time segments, a multiple of ``workers`` in number, none longer than SEGMENT_S.
+
+    The first starts at the beginning of the file and the last runs to its end (None).
+    """
+    if duration_s < MIN_SPLIT_S:
+        return [(None, None)]
+    n = workers * int(np.ceil(duration_s / (workers * SEGMENT_S)))
+    step = duration_s / n
+    return [(None if i == 0 else start_s + i * step, None if i == n - 1 else start_s + (i + 1) * step)
+            for i in range(n)]
+
+
 def _work(args):
-    path, s, e, k = args
-    return faces.track_segment(path, s, e, k)
+    path, s, e = args
+    return faces.track_segment(path, s, e)
+
+
+class VideoJob:
+    """Video analysis running in worker processes while the caller does other work."""
+
+    def __init__(self, path: str, info: media.MediaInfo, *, workers: int = 2):
+        v = info.video
+        self.jobs = [(path, s, e) for s, e in segments(v.start_s, max(v.duration_s, info.duration_s), workers)]
+        self.pool = None
+        self.pending = None
+        if workers > 1:
+            self.pool = mp.get_context("spawn").Pool(min(workers, len(self.jobs)))
+            self.pending = self.pool.imap(_work, self.jobs)
+
+    def result(self, hook=None) -> VideoResult:
+        """Wait for every segment; ``hook(done, total)`` is called as segments finish."""
+        results = []
+        try:
+            it = self.pending if self.pool is not None else map(_work, self.jobs)
+            for r in it:
+                results.append(r)
+                if hook:
+                    hook(len(results), len(self.jobs))
+        finally:
+            self.close()
+        tracks = faces.stitch([r[0] for r in results])
+        frame_times = np.concatenate([r[1] for r in results]) if results else np.zeros(0)
+        return VideoResult(tracks=tracks, frame_times=frame_times)
+
+    def close(self):
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
 
 
 def analyze_video(path: str, info: media.MediaInfo, *, workers: int = 2, hook=None) -> VideoResult:
-    """Face tracks for the whole video stream of ``path``.
-
-    ``workers`` processes analyse segments concurrently; ``hook(done, total)`` is called
-    as segments finish.
-    """
-    v = info.video
-    duration = max(v.duration_s, info.duration_s)
-    n_faces = faces.count_faces(path, duration_s=max(duration, 1e-3))
-    max_faces = max(1, n_faces)
-    n_seg = max(1, int(np.ceil(duration / SEGMENT_S)))
-    bounds = [(None if i == 0 else v.start_s + i * SEGMENT_S,
-               None if i == n_seg - 1 else v.start_s + (i + 1) * SEGMENT_S) for i in range(n_seg)]
-    jobs = [(path, s, e, max_faces) for s, e in bounds]
-    results = []
-    if n_seg == 1 or workers <= 1:
-        for j in jobs:
-            results.append(_work(j))
-            if hook:
-                hook(len(results), n_seg)
-    else:
-        ctx = mp.get_context("spawn")
-        with ctx.Pool(min(workers, n_seg)) as pool:
-            for r in pool.imap(_work, jobs):
-                results.append(r)
-                if hook:
-                    hook(len(results), n_seg)
-    tracks = faces.stitch([r[0] for r in results])
-    frame_times = np.concatenate([r[1] for r in results]) if results else np.zeros(0)
-    return VideoResult(tracks=tracks, frame_times=frame_times, n_faces_probe=n_faces)
+    """Face tracks for the whole video stream of ``path`` (blocking)."""
+    return VideoJob(path, info, workers=workers).result(hook)

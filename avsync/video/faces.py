@@ -6,6 +6,7 @@ hour of video fits in memory; frames themselves are never kept.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 from dataclasses import dataclass, field
 
@@ -24,6 +25,8 @@ MATCH_DIST = 0.6
 #: Faces whose inter-ocular distance is below this (pixels, in the analysed frame) are too
 #: small for the lip landmarks to mean anything.
 MIN_IOD_PX = 12.0
+#: Frames at the start of each segment on which faces are counted (first second or so).
+PROBE_FRAMES = 30
 
 
 @dataclass
@@ -81,27 +84,25 @@ def _face_mesh(max_faces: int):
     )
 
 
-def count_faces(path: str, *, duration_s: float, n_probe: int = 6) -> int:
-    """Largest number of faces seen on ``n_probe`` frames spread over the clip (0..MAX_FACES)."""
+def count_faces(frames: list[np.ndarray]) -> int:
+    """Largest number of faces the full-range detector sees on ``frames`` (0..MAX_FACES)."""
     import mediapipe as mp
 
     best = 0
     with quiet_native_stderr():
         det = mp.solutions.face_detection.FaceDetection(model_selection=1, min_detection_confidence=0.6)
         try:
-            for k in range(n_probe):
-                t0 = duration_s * (k + 0.5) / n_probe
-                for _, img in media.iter_frames(path, start_s=t0, end_s=t0 + 1.0):
-                    best = max(best, len(det.process(img).detections or []))
-                    break
+            for img in frames:
+                best = max(best, len(det.process(img).detections or []))
         finally:
             det.close()
     return min(best, MAX_FACES)
 
 
-def track_segment(path: str, start_s: float | None, end_s: float | None,
-                  max_faces: int) -> tuple[list[dict], np.ndarray]:
+def track_segment(path: str, start_s: float | None, end_s: float | None) -> tuple[list[dict], np.ndarray]:
     """Run the face mesh on frames in ``[start_s, end_s)`` and link faces into tracks.
+
+    The number of faces to follow is counted first on a few frames of the segment.
 
     Returns
     -------
@@ -112,24 +113,27 @@ def track_segment(path: str, start_s: float | None, end_s: float | None,
     """
     tracks: list[FaceTrack] = []
     frame_times = []
+    frames = media.iter_frames(path, start_s=start_s, end_s=end_s)
+    head = list(itertools.islice(frames, PROBE_FRAMES))
+    max_faces = count_faces([img for _, img in head[:: max(1, len(head) // 4)]])
     with quiet_native_stderr():
         fm = _face_mesh(max(1, max_faces))
-        _run_segment(fm, path, start_s, end_s, tracks, frame_times)
+        _run_segment(fm, itertools.chain(head, frames), tracks, frame_times)
     return [tr.arrays() for tr in tracks], np.asarray(frame_times)
 
 
-def _run_segment(fm, path, start_s, end_s, tracks, frame_times):
+def _run_segment(fm, frames, tracks, frame_times):
     try:
-        for t, img in media.iter_frames(path, start_s=start_s, end_s=end_s):
+        for t, img in frames:
             frame_times.append(t)
             h, w = img.shape[:2]
             res = fm.process(img)
             for lm in res.multi_face_landmarks or []:
-                pts = np.array([(p.x * w, p.y * h, p.z * w) for p in lm.landmark], np.float32)
+                pts = mouth.landmarks_array(lm.landmark, w, h)
                 iod = mouth.interocular(pts)
                 if iod < 1.0:
                     continue
-                center = pts[:, :2].mean(axis=0)
+                center = pts[mouth.USED, :2].mean(axis=0)
                 shape = mouth.shape_vector(pts)
                 q = mouth.quality(pts, iod_px=iod, min_iod_px=MIN_IOD_PX)
                 _assign(tracks, t, center, iod, shape, q)

@@ -23,6 +23,23 @@ _GAP_UPPER = [SHAPE_POINTS.index(i) for i in (81, 82, 13, 312, 311)]
 _GAP_LOWER = [SHAPE_POINTS.index(i) for i in (178, 87, 14, 317, 402)]
 
 
+#: Every landmark avsync reads; the others are never converted (saves time per frame).
+USED = sorted(set(SHAPE_POINTS + [EYE_OUTER_L, EYE_OUTER_R, FOREHEAD, CHIN, NOSE_TIP, SUBNASALE, CHEEK_L, CHEEK_R]))
+N_MESH = 468
+
+
+def landmarks_array(landmarks, width: int, height: int) -> np.ndarray:
+    """Pixel coordinates [shape=(468, 3)] of the landmarks avsync uses (others left at 0).
+
+    z is scaled like x (mediapipe's convention), so distances are isotropic.
+    """
+    pts = np.zeros((N_MESH, 3), np.float32)
+    for i in USED:
+        p = landmarks[i]
+        pts[i] = (p.x * width, p.y * height, p.z * width)
+    return pts
+
+
 def interocular(pts: np.ndarray) -> float:
     """Distance between the outer eye corners in pixels (the face-size unit)."""
     return float(np.linalg.norm(pts[EYE_OUTER_R, :2] - pts[EYE_OUTER_L, :2]))

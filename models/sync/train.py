@@ -31,7 +31,7 @@ from avsync.timeline import Timeline  # noqa: E402
 MAX_LAG = 100  # ticks (1 s) either way
 SEED = 1234
 PLANTED_MS = [-600, -470, -333, -250, -130, -70, -30, 0, 30, 70, 130, 250, 333, 470, 600]
-EVAL_GROUPS = ["pcavs", "retalking", "wda", "kennedy"]
+EVAL_GROUPS = ["pcavs", "retalking", "wda", "kennedy", "grid", "hdtf", "mead", "kim"]
 
 
 def load_cache(cache):
@@ -88,7 +88,7 @@ def clip_loss(model, a_in, v_in, valid, speech, rng, seg=400):
     return tick_loss + win_loss
 
 
-def train(clips, *, steps, seed=SEED, log=print):
+def train(clips, *, steps, seed=SEED, log=lambda *a: print(*a, flush=True)):
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed)
     model = syncnet.SyncNet(syncnet.SyncDims())
@@ -188,6 +188,8 @@ def main():
     ap.add_argument("--out")
     ap.add_argument("--calib", help="JSON with the calibration written by --cv")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--save-folds", metavar="DIR", help="with --cv: keep each fold model as DIR/fold_<group>.pt "
+                    "(benchmarks/sync_accuracy.py --holdout-dir uses them)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     clips = load_cache(args.cache)
@@ -199,6 +201,9 @@ def main():
             test_clips = [c for c in clips if c["group"] == g]
             print(f"fold: hold out {g} ({len(test_clips)} clips), train on {len(train_clips)}")
             model = train(train_clips, steps=args.steps)
+            if args.save_folds:
+                os.makedirs(args.save_folds, exist_ok=True)
+                syncnet.save(model, os.path.join(args.save_folds, f"fold_{g}.pt"), held_out=g, steps=args.steps)
             r = evaluate(model, test_clips)
             summarize(r, f"held-out {g}")
             rows += r
