@@ -21,6 +21,9 @@ AUDIO_SR = 16000
 #: analysis: the face mesh crops faces to 192 px anyway, and this bounds memory and time
 #: on 4K/8K input while keeping a small face in a 1080p wide shot findable.
 MAX_ANALYSIS_SIDE = 1280
+#: Audio timestamps that disagree with the samples decoded so far by more than this are
+#: honoured (silence inserted or overlap dropped); smaller jitter is codec rounding.
+GAP_TOLERANCE_S = 0.002
 #: Longest input accepted (seconds); beyond this the user should cut the file.
 MAX_DURATION_S = 6 * 3600.0
 
@@ -138,7 +141,8 @@ def read_audio(path: str, *, sr: int = AUDIO_SR) -> Audio:
     """Decode the first audio stream, mixed to mono and resampled to ``sr`` Hz.
 
     The container's start time of the stream is kept, so an audio track that starts
-    later than the video stays where it belongs on the shared clock.
+    later than the video stays where it belongs on the shared clock, and decoded audio is
+    placed by its timestamps (gaps become silence, overlaps are dropped).
 
     Raises
     ------
@@ -147,6 +151,7 @@ def read_audio(path: str, *, sr: int = AUDIO_SR) -> Audio:
     """
     chunks: list[np.ndarray] = []
     start_s = None
+    placed_s = 0.0  # input audio placed so far, seconds after start_s
     truncated = False
     with _open(path) as c:
         if not c.streams.audio:
@@ -155,8 +160,22 @@ def read_audio(path: str, *, sr: int = AUDIO_SR) -> Audio:
         resampler = av.AudioResampler(format="flt", layout="mono", rate=sr)
         try:
             for frame in c.decode(stream):
-                if start_s is None and frame.pts is not None:
-                    start_s = float(frame.pts * frame.time_base)
+                if frame.pts is not None and frame.sample_rate:
+                    t = float(frame.pts * frame.time_base)
+                    if start_s is None:
+                        start_s = t
+                    # place audio by its timestamps: a gap becomes silence and an overlap is
+                    # dropped, so a hole in the stream cannot slide the rest of the audio
+                    gap = (t - start_s) - placed_s
+                    if gap > GAP_TOLERANCE_S:
+                        chunks.append(np.zeros(int(round(gap * sr)), np.float32))
+                        placed_s += gap
+                    elif gap < -GAP_TOLERANCE_S:
+                        keep = frame.samples + int(round(gap * frame.sample_rate))
+                        if keep <= 0:
+                            continue
+                        frame = _tail(frame, keep)
+                    placed_s += frame.samples / frame.sample_rate
                 for out in resampler.resample(frame):
                     chunks.append(out.to_ndarray().reshape(-1))
             for out in resampler.resample(None):
@@ -167,6 +186,16 @@ def read_audio(path: str, *, sr: int = AUDIO_SR) -> Audio:
     if samples.size == 0:
         raise NoAudioError(f"{path}: audio stream has no decodable samples")
     return Audio(samples=samples, sr=sr, start_s=start_s or 0.0, truncated=truncated)
+
+
+def _tail(frame, keep: int):
+    """The last ``keep`` samples of an audio frame, as a new frame (overlap removal)."""
+    x = frame.to_ndarray()
+    planar = frame.format.is_planar
+    x = x[:, -keep:] if planar else x[:, -keep * len(frame.layout.channels):]
+    out = av.AudioFrame.from_ndarray(np.ascontiguousarray(x), format=frame.format.name, layout=frame.layout.name)
+    out.sample_rate = frame.sample_rate
+    return out
 
 
 def analysis_size(width: int, height: int, *, max_side: int = MAX_ANALYSIS_SIDE) -> tuple[int, int]:

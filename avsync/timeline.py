@@ -70,7 +70,7 @@ class Track:
     def regular(cls, data: np.ndarray, timeline: Timeline, name: str = "") -> "Track":
         return cls(data=data, times=timeline.times, name=name)
 
-    def resample(self, timeline: Timeline, *, max_gap_s: float = 0.25) -> np.ndarray:
+    def resample(self, timeline: Timeline, *, max_gap_s: float = 0.25, dtype=np.float64) -> np.ndarray:
         """Linearly interpolate onto ``timeline``.
 
         Ticks farther than ``max_gap_s`` from any valid sample, or outside the track's
@@ -80,11 +80,11 @@ class Track:
         -------
         np.ndarray [shape=(timeline.n,) or (timeline.n, d)]
         """
-        data = np.asarray(self.data, dtype=np.float64)
+        data = np.asarray(self.data)
         squeeze = data.ndim == 1
         if squeeze:
             data = data[:, None]
-        out = np.full((timeline.n, data.shape[1]), np.nan)
+        out = np.full((timeline.n, data.shape[1]), np.nan, dtype=dtype)
         valid = np.all(np.isfinite(data), axis=1)
         t = self.times[valid]
         if t.size >= 2 and timeline.n:

@@ -35,3 +35,14 @@ def test_no_speech_means_no_estimate():
 def test_drift_is_measured_from_windows():
     wins = [sync.WindowEstimate(t, t + 5, 2.0 * t, 0.9, 4.0, 6.0) for t in range(0, 60, 5)]
     assert abs(sync._drift(wins, 3.0) - 120.0) < 1e-6  # 2 ms per second = 120 ms per minute
+
+
+def test_moving_stats_blockwise_matches_direct():
+    rng = np.random.default_rng(1)
+    x = (rng.standard_normal((1000, 3)) * [1, 2, 3] + [5, -1, 0]).astype(np.float32)
+    valid = np.ones(1000, bool)
+    valid[100:200] = False
+    mean, std = sync._moving_stats(x, valid, win=2000)  # window covers everything
+    np.testing.assert_allclose(mean[500], x[valid].mean(axis=0), atol=1e-4)
+    np.testing.assert_allclose(std[500, 0], np.sqrt(x[valid].var(axis=0).mean()), rtol=1e-3)
+    assert mean.dtype == np.float32 and std.shape == (1000, 1)

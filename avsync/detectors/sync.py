@@ -51,22 +51,41 @@ class LagCurve:
         return float(self.lags_s[k] + frac * step), sharp
 
 
-def _moving_stats(x: np.ndarray, valid: np.ndarray, win: int) -> tuple[np.ndarray, np.ndarray]:
-    """Mean per column and scalar std per row over a centred moving window of valid rows."""
-    w = valid.astype(np.float64)[:, None]
-    xv = np.where(valid[:, None], x, 0.0)
+def _moving_stats(x: np.ndarray, valid: np.ndarray, win: int, block: int = 100) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column mean and one overall std over a centred moving window of valid rows.
+
+    Statistics are gathered per ``block`` rows (1 s) and the window is a whole number of
+    blocks, so memory stays at the size of the output however long the file is.
+
+    Returns
+    -------
+    mean : np.ndarray [shape=x.shape], float32
+    std : np.ndarray [shape=(len(x), 1)], float32
+    """
+    n, d = x.shape
+    nb = -(-n // block)
+    xv = np.zeros((nb * block, d), np.float32)
+    xv[:n] = np.where(valid[:, None], x, 0.0)
+    r = xv.reshape(nb, block, d)
+    s1 = r.sum(axis=1, dtype=np.float64)
+    s2 = np.einsum("bkd,bkd->bd", r, r, dtype=np.float64)
+    del xv, r
+    cnt = np.zeros(nb * block)
+    cnt[:n] = valid
+    cnt = cnt.reshape(nb, block).sum(axis=1)
+    half = max(1, win // block) // 2
 
     def box(a):
-        c = np.cumsum(np.pad(a, ((1, 0), (0, 0))), axis=0)
-        n = len(a)
-        lo = np.clip(np.arange(n) - win // 2, 0, n)
-        hi = np.clip(np.arange(n) + win // 2 + 1, 0, n)
-        return c[hi] - c[lo]
+        c = np.concatenate([np.zeros((1,) + a.shape[1:]), np.cumsum(a, axis=0)])
+        i = np.arange(nb)
+        return c[np.minimum(i + half + 1, nb)] - c[np.maximum(i - half, 0)]
 
-    cnt = np.maximum(box(w), 1.0)
-    mean = box(xv) / cnt
-    var = box(xv ** 2) / cnt - mean ** 2
-    std = np.sqrt(np.maximum(var.mean(axis=1, keepdims=True), 1e-8))
+    c = np.maximum(box(cnt), 1.0)[:, None]
+    mean_b = box(s1) / c
+    var_b = np.maximum(box(s2) / c - mean_b ** 2, 0.0)
+    std_b = np.sqrt(np.maximum(var_b.mean(axis=1, keepdims=True), 1e-8))
+    mean = np.repeat(mean_b.astype(np.float32), block, axis=0)[:n]
+    std = np.repeat(std_b.astype(np.float32), block, axis=0)[:n]
     return mean, std
 
 
@@ -74,8 +93,8 @@ def audio_input(mel: np.ndarray, timeline: Timeline) -> np.ndarray:
     """Normalised log-mel for the audio encoder [shape=(n_mels, n)]."""
     win = int(NORM_WIN_S / timeline.step)
     valid = np.ones(len(mel), bool)
-    mean, std = _moving_stats(mel.astype(np.float64), valid, win)
-    return ((mel - mean) / std).T.astype(np.float32)
+    mean, std = _moving_stats(mel, valid, win)
+    return np.ascontiguousarray(((mel - mean) / std).T, dtype=np.float32)
 
 
 def video_input(times: np.ndarray, shapes: np.ndarray, timeline: Timeline) -> tuple[np.ndarray, np.ndarray]:
@@ -86,14 +105,19 @@ def video_input(times: np.ndarray, shapes: np.ndarray, timeline: Timeline) -> tu
     x : np.ndarray [shape=(2 * shape_dim, n)], zeros where no face
     valid : np.ndarray [shape=(n,)] bool, a face is visible at the tick
     """
-    vals = Track(shapes, times).resample(timeline, max_gap_s=MAX_VIDEO_GAP_S)
+    vals = Track(shapes, times).resample(timeline, max_gap_s=MAX_VIDEO_GAP_S, dtype=np.float32)
     valid = np.all(np.isfinite(vals), axis=1)
+    np.nan_to_num(vals, copy=False)
     win = int(NORM_WIN_S / timeline.step)
-    mean, std = _moving_stats(np.nan_to_num(vals), valid, win)
-    z = np.where(valid[:, None], (np.nan_to_num(vals) - mean) / std, 0.0)
-    vel = np.gradient(z, axis=0) * 10.0  # per 100 ms, comparable in scale to z
-    vel[~valid] = 0.0
-    return np.concatenate([z, vel], axis=1).T.astype(np.float32), valid
+    mean, std = _moving_stats(vals, valid, win)
+    vals -= mean
+    vals /= std
+    vals[~valid] = 0.0
+    out = np.empty((2 * vals.shape[1], len(vals)), np.float32)
+    out[: vals.shape[1]] = vals.T
+    out[vals.shape[1]:] = np.gradient(vals, axis=0).T * 10.0  # per 100 ms, comparable in scale to z
+    out[vals.shape[1]:, ~valid] = 0.0
+    return out, valid
 
 
 @torch.no_grad()
