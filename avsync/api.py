@@ -116,6 +116,7 @@ def check(path: str, *, device: str | None = None, config: Config | None = None,
         rep.audio = {"speech_s": round(a.speech_s, 2), "duration_s": round(a.duration_s, 3),
                      "speech_coverage": round(a.speech_s / max(a.duration_s, 1e-9), 3),
                      "start_s": round(aud.start_s, 4)}
+        del aud  # the waveform is no longer needed; an hour of it is 230 MB
         hook("audio", 1, 1)
         if job is None:
             rep.reasons.append("audio-only input: lip-sync cannot be checked without video")

@@ -149,7 +149,7 @@ def read_audio(path: str, *, sr: int = AUDIO_SR) -> Audio:
     NoAudioError
         The file has no decodable audio.
     """
-    chunks: list[np.ndarray] = []
+    buf = _Buffer()
     start_s = None
     placed_s = 0.0  # input audio placed so far, seconds after start_s
     truncated = False
@@ -157,6 +157,8 @@ def read_audio(path: str, *, sr: int = AUDIO_SR) -> Audio:
         if not c.streams.audio:
             raise NoAudioError(f"{path}: no audio stream")
         stream = c.streams.audio[0]
+        if stream.duration and stream.time_base:
+            buf.reserve(int(float(stream.duration * stream.time_base) * sr * 1.01) + sr)
         resampler = av.AudioResampler(format="flt", layout="mono", rate=sr)
         try:
             for frame in c.decode(stream):
@@ -168,7 +170,7 @@ def read_audio(path: str, *, sr: int = AUDIO_SR) -> Audio:
                     # dropped, so a hole in the stream cannot slide the rest of the audio
                     gap = (t - start_s) - placed_s
                     if gap > GAP_TOLERANCE_S:
-                        chunks.append(np.zeros(int(round(gap * sr)), np.float32))
+                        buf.append(np.zeros(int(round(gap * sr)), np.float32))
                         placed_s += gap
                     elif gap < -GAP_TOLERANCE_S:
                         keep = frame.samples + int(round(gap * frame.sample_rate))
@@ -177,15 +179,38 @@ def read_audio(path: str, *, sr: int = AUDIO_SR) -> Audio:
                         frame = _tail(frame, keep)
                     placed_s += frame.samples / frame.sample_rate
                 for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray().reshape(-1))
+                    buf.append(out.to_ndarray().reshape(-1))
             for out in resampler.resample(None):
-                chunks.append(out.to_ndarray().reshape(-1))
+                buf.append(out.to_ndarray().reshape(-1))
         except (av.error.FFmpegError, ValueError):
             truncated = True  # keep what decoded; the caller reports it
-    samples = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
+    samples = buf.array()
     if samples.size == 0:
         raise NoAudioError(f"{path}: audio stream has no decodable samples")
     return Audio(samples=samples, sr=sr, start_s=start_s or 0.0, truncated=truncated)
+
+
+class _Buffer:
+    """Growable float32 buffer: decoding an hour of audio holds one copy, not chunks + a concatenation."""
+
+    def __init__(self):
+        self.data = np.zeros(0, np.float32)
+        self.n = 0
+
+    def reserve(self, n: int):
+        if n > len(self.data):
+            new = np.empty(n, np.float32)
+            new[: self.n] = self.data[: self.n]
+            self.data = new
+
+    def append(self, x: np.ndarray):
+        if self.n + len(x) > len(self.data):
+            self.reserve(max(self.n + len(x), int(len(self.data) * 1.5) + 16000))
+        self.data[self.n: self.n + len(x)] = x
+        self.n += len(x)
+
+    def array(self) -> np.ndarray:
+        return self.data[: self.n]
 
 
 def _tail(frame, keep: int):

@@ -13,7 +13,7 @@ HOP_S = 1.0 / CLOCK_HZ  # one frame per tick of the shared clock
 F_MIN, F_MAX = 60.0, 7600.0  # speech band; also valid for 8 kHz telephone audio upsampled
 
 
-def log_mel(samples: np.ndarray, sr: int, *, start_s: float, device: str = "cpu", chunk_s: float = 600.0) -> tuple[np.ndarray, Timeline]:
+def log_mel(samples: np.ndarray, sr: int, *, start_s: float, device: str = "cpu", chunk_s: float = 60.0) -> tuple[np.ndarray, Timeline]:
     """Log-mel spectrogram, one frame per tick of the shared clock.
 
     Frame ``i`` is centred at ``start_s + i * HOP_S`` (the window is centred by padding),

@@ -28,10 +28,14 @@ def speech_mask(samples: np.ndarray, sr: int, timeline: Timeline) -> np.ndarray:
     vad = webrtcvad.Vad(AGGRESSIVENESS)
     flen = int(VAD_FRAME_S * sr)
     n = len(samples) // flen
-    pcm = (np.clip(samples[: n * flen], -1, 1) * 32767).astype(np.int16)
-    frames = pcm.reshape(n, flen)
-    level = 10 * np.log10(np.mean(samples[: n * flen].reshape(n, flen).astype(np.float64) ** 2, axis=1) + 1e-12)
-    is_speech = np.array([lvl > MIN_LEVEL_DB and vad.is_speech(f.tobytes(), sr) for f, lvl in zip(frames, level)], bool)
+    is_speech = np.zeros(n, bool)
+    step = 2000  # frames (60 s) at a time: no full-length temporary copies on long files
+    for k0 in range(0, n, step):
+        block = samples[k0 * flen: min(n, k0 + step) * flen].reshape(-1, flen)
+        level = 10 * np.log10(np.mean(np.square(block, dtype=np.float64), axis=1) + 1e-12)
+        pcm = (np.clip(block, -1, 1) * 32767).astype(np.int16)
+        is_speech[k0: k0 + len(block)] = [lvl > MIN_LEVEL_DB and vad.is_speech(f.tobytes(), sr)
+                                          for f, lvl in zip(pcm, level)]
     # frame k covers [k*30ms, (k+1)*30ms); map each tick to the frame containing it
     tick_t = np.arange(timeline.n) * timeline.step
     idx = np.minimum((tick_t / VAD_FRAME_S).astype(int), max(n - 1, 0))
