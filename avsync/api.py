@@ -38,12 +38,9 @@ def load_sync_model(path: str | None, device: str):
     p = path or weight_path("sync")
     key = (p, device)
     if key not in _MODEL_CACHE:
-        import torch
-
         try:
-            model = syncnet.load(p, device)
-            meta = torch.load(p, map_location="cpu", weights_only=True).get("meta", {})
-        except (OSError, RuntimeError, KeyError, ValueError) as exc:
+            model, meta = syncnet.load(p, device)
+        except (OSError, RuntimeError, KeyError, ValueError, TypeError) as exc:
             raise ModelError(f"cannot load sync model {p}: {exc}") from None
         _MODEL_CACHE[key] = (model, tuple(meta.get("calib", (1.0, 0.0))))
     return _MODEL_CACHE[key]
@@ -179,7 +176,7 @@ def _sync_and_verdict(rep: Report, a: AudioResult, v: VideoResult, cfg: Config, 
         return
 
     model, calib = load_sync_model(cfg.sync_weights, dev)
-    a_in = sync.audio_input(a.mel, tl)
+    ea = sync.embed_audio(model, sync.audio_input(a.mel, tl), device=dev)
     results = []
     for i, tr in enumerate(tracks):
         v_in, valid = sync.video_input(tr["times"], tr["shapes"], tl)
@@ -188,7 +185,7 @@ def _sync_and_verdict(rep: Report, a: AudioResult, v: VideoResult, cfg: Config, 
         usable_track = np.median(tr["iod_px"]) >= faces_mod.MIN_IOD_PX
         est = None
         if usable_track:
-            ea, ev = sync.embed(model, a_in, v_in, device=dev)
+            ev = sync.embed_video(model, v_in, device=dev)
             est = sync.estimate_sync(ea, ev, weight, a.speech, tl, calib=calib, max_lag_s=cfg.max_offset_ms / 1000,
                                      window_s=cfg.window_s, hop_s=cfg.window_hop_s, min_sharpness=cfg.min_sharpness)
         cover = float((valid & a.speech).sum() / max(a.speech.sum(), 1))

@@ -121,21 +121,25 @@ def video_input(times: np.ndarray, shapes: np.ndarray, timeline: Timeline) -> tu
 
 
 @torch.no_grad()
-def embed(model: SyncNet, a_in: np.ndarray, v_in: np.ndarray, *, device: str = "cpu") -> tuple[np.ndarray, np.ndarray]:
-    """Per-tick unit embeddings of audio and video [shape=(embed, n)], computed in chunks."""
-    n = a_in.shape[1]
+def _embed(encoder, x: np.ndarray, pad: int, device: str) -> np.ndarray:
+    n = x.shape[1]
     chunk = int(CHUNK_S * 100)
-    pad = model.dims.receptive_ticks
-    outs_a, outs_v = [], []
+    outs = []
     for s in range(0, n, chunk):
         lo, hi = max(0, s - pad), min(n, s + chunk + pad)
-        a = torch.from_numpy(a_in[:, lo:hi]).to(device)[None]
-        v = torch.from_numpy(v_in[:, lo:hi]).to(device)[None]
-        ea, ev = model(a, v)
-        take = slice(s - lo, s - lo + min(chunk, n - s))
-        outs_a.append(ea[0, :, take].cpu().numpy())
-        outs_v.append(ev[0, :, take].cpu().numpy())
-    return np.concatenate(outs_a, axis=1), np.concatenate(outs_v, axis=1)
+        e = encoder(torch.from_numpy(np.ascontiguousarray(x[:, lo:hi])).to(device)[None])
+        outs.append(e[0, :, s - lo: s - lo + min(chunk, n - s)].cpu().numpy())
+    return np.concatenate(outs, axis=1)
+
+
+def embed_audio(model: SyncNet, a_in: np.ndarray, *, device: str = "cpu") -> np.ndarray:
+    """Per-tick unit audio embeddings [shape=(embed, n)], computed in chunks (bounded memory)."""
+    return _embed(model.audio, a_in, model.dims.receptive_ticks, device)
+
+
+def embed_video(model: SyncNet, v_in: np.ndarray, *, device: str = "cpu") -> np.ndarray:
+    """Per-tick unit mouth embeddings [shape=(embed, n)], computed in chunks."""
+    return _embed(model.video, v_in, model.dims.receptive_ticks, device)
 
 
 def lag_matrix(ea: np.ndarray, ev: np.ndarray, weight_v: np.ndarray, speech: np.ndarray, *, max_lag: int,

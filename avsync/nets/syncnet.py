@@ -71,8 +71,9 @@ def save(model: SyncNet, path: str, **meta) -> None:
     torch.save({"dims": model.dims.to_dict(), "state_dict": model.state_dict(), "meta": meta}, path)
 
 
-def load(path: str, device: str = "cpu") -> SyncNet:
+def load(path: str, device: str = "cpu") -> tuple[SyncNet, dict]:
+    """Model (eval mode, on ``device``) and the checkpoint's metadata (calibration, provenance)."""
     ckpt = torch.load(path, map_location=device, weights_only=True)
     model = SyncNet(SyncDims.from_dict(ckpt["dims"]))
     model.load_state_dict(ckpt["state_dict"])
-    return model.to(device).eval()
+    return model.to(device).eval(), ckpt.get("meta", {})

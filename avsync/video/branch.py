@@ -49,9 +49,12 @@ def _pin(cores):
         pass
 
 
+#: Frames per segment on which faces are counted before tracking.
+N_PROBES = 4
+
+
 def _work(args):
-    path, s, e = args
-    return faces.track_segment(path, s, e)
+    return faces.track_segment(*args)
 
 
 class VideoJob:
@@ -59,7 +62,12 @@ class VideoJob:
 
     def __init__(self, path: str, info: media.MediaInfo, *, workers: int = 2):
         v = info.video
-        self.jobs = [(path, s, e) for s, e in segments(v.start_s, max(v.duration_s, info.duration_s), workers)]
+        duration = max(v.duration_s, info.duration_s)
+        self.jobs = []
+        for s, e in segments(v.start_s, duration, workers):
+            lo, hi = (v.start_s if s is None else s), (v.start_s + duration if e is None else e)
+            probes = [lo + (hi - lo) * (k + 0.5) / N_PROBES for k in range(N_PROBES)]
+            self.jobs.append((path, s, e, probes))
         self.pool = None
         self.pending = None
         if workers > 1:

@@ -6,7 +6,6 @@ hour of video fits in memory; frames themselves are never kept.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
 from dataclasses import dataclass, field
 
@@ -25,8 +24,6 @@ MATCH_DIST = 0.6
 #: Faces whose inter-ocular distance is below this (pixels, in the analysed frame) are too
 #: small for the lip landmarks to mean anything.
 MIN_IOD_PX = 12.0
-#: Frames at the start of each segment on which faces are counted (first second or so).
-PROBE_FRAMES = 30
 
 
 @dataclass
@@ -99,10 +96,22 @@ def count_faces(frames: list[np.ndarray]) -> int:
     return min(best, MAX_FACES)
 
 
-def track_segment(path: str, start_s: float | None, end_s: float | None) -> tuple[list[dict], np.ndarray]:
+def probe_frames(path: str, times: list[float]) -> list[np.ndarray]:
+    """One decoded frame at (or just after) each of ``times`` seconds."""
+    out = []
+    for t in times:
+        for _, img in media.iter_frames(path, start_s=t, end_s=t + 1.0):
+            out.append(img)
+            break
+    return out
+
+
+def track_segment(path: str, start_s: float | None, end_s: float | None,
+                  probe_times: list[float]) -> tuple[list[dict], np.ndarray]:
     """Run the face mesh on frames in ``[start_s, end_s)`` and link faces into tracks.
 
-    The number of faces to follow is counted first on a few frames of the segment.
+    The number of faces to follow is first counted on frames at ``probe_times`` (spread
+    over the segment), so a face that enters late is still followed.
 
     Returns
     -------
@@ -113,12 +122,10 @@ def track_segment(path: str, start_s: float | None, end_s: float | None) -> tupl
     """
     tracks: list[FaceTrack] = []
     frame_times = []
-    frames = media.iter_frames(path, start_s=start_s, end_s=end_s)
-    head = list(itertools.islice(frames, PROBE_FRAMES))
-    max_faces = count_faces([img for _, img in head[:: max(1, len(head) // 4)]])
+    max_faces = count_faces(probe_frames(path, probe_times))
     with quiet_native_stderr():
         fm = _face_mesh(max(1, max_faces))
-        _run_segment(fm, itertools.chain(head, frames), tracks, frame_times)
+        _run_segment(fm, media.iter_frames(path, start_s=start_s, end_s=end_s), tracks, frame_times)
     return [tr.arrays() for tr in tracks], np.asarray(frame_times)
 
 
@@ -141,12 +148,17 @@ def _run_segment(fm, frames, tracks, frame_times):
         fm.close()
 
 
+def _distance(center, iod_px, other) -> float:
+    """Distance between face centres in face sizes (2.5 inter-ocular distances)."""
+    return float(np.hypot(*(np.asarray(center) - np.asarray(other)))) / max(iod_px * 2.5, 1.0)
+
+
 def _assign(tracks: list[FaceTrack], t, center, iod, shape, q):
     best, best_d = None, MATCH_DIST
     for tr in tracks:
         if t - tr.times[-1] > TRACK_GAP_S or tr.times[-1] == t:
             continue
-        d = float(np.hypot(*(np.asarray(tr.centers[-1]) - center))) / max(tr.iod_px[-1] * 2.5, 1.0)
+        d = _distance(tr.centers[-1], tr.iod_px[-1], center)
         if d < best_d:
             best, best_d = tr, d
     if best is None:
@@ -166,7 +178,7 @@ def stitch(segments: list[list[dict]]) -> list[dict]:
                 gap = tr["times"][0] - cand["times"][-1]
                 if not (0 < gap <= TRACK_GAP_S):
                     continue
-                d = float(np.hypot(*(cand["centers"][-1] - tr["centers"][0]))) / max(cand["iod_px"][-1] * 2.5, 1.0)
+                d = _distance(cand["centers"][-1], cand["iod_px"][-1], tr["centers"][0])
                 if d < best_d:
                     best, best_d = cand, d
             if best is None:

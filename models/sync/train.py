@@ -148,7 +148,8 @@ def evaluate(model, clips, log=print):
         for ms in PLANTED_MS:
             d = int(round(ms / 10))
             mel, sp = shifted(c, d)
-            ea, ev = sync.embed(model, sync.audio_input(mel, c["tl"]), v_in)
+            ea = sync.embed_audio(model, sync.audio_input(mel, c["tl"]))
+            ev = sync.embed_video(model, v_in)
             est = sync.estimate_sync(ea, ev, valid.astype(np.float32), sp, c["tl"], calib=(1.0, 0.0))
             err = None if est.offset_ms is None else est.offset_ms - ms
             rows.append(dict(clip=c["name"], group=c["group"], planted_ms=ms, est_ms=est.offset_ms, err_ms=err,
