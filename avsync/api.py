@@ -42,8 +42,17 @@ def load_sync_model(path: str | None, device: str):
             model, meta = syncnet.load(p, device)
         except (OSError, RuntimeError, KeyError, ValueError, TypeError) as exc:
             raise ModelError(f"cannot load sync model {p}: {exc}") from None
-        _MODEL_CACHE[key] = (model, tuple(meta.get("calib", (1.0, 0.0))))
+        _MODEL_CACHE[key] = (model, meta)
     return _MODEL_CACHE[key]
+
+
+def p_beyond(offset_ms: float, tol_ms: float, err_quantiles_ms: list) -> float | None:
+    """Probability that the true offset lies beyond +-tol_ms given the estimate, from the
+    held-out error distribution stored with the model (true = estimate - error)."""
+    if not err_quantiles_ms:
+        return None
+    q = np.asarray(err_quantiles_ms, float)
+    return float(np.mean(np.abs(offset_ms - q) > tol_ms))
 
 
 def check(path: str, *, device: str | None = None, config: Config | None = None, hook=None) -> Report:
@@ -175,7 +184,8 @@ def _sync_and_verdict(rep: Report, a: AudioResult, v: VideoResult, cfg: Config, 
                            f"{faces_mod.MIN_IOD_PX:.0f} px needed)")
         return
 
-    model, calib = load_sync_model(cfg.sync_weights, dev)
+    model, meta = load_sync_model(cfg.sync_weights, dev)
+    calib = tuple(meta.get("calib", (1.0, 0.0)))
     ea = sync.embed_audio(model, sync.audio_input(a.mel, tl), device=dev)
     results = []
     for i, tr in enumerate(tracks):
@@ -216,7 +226,8 @@ def _sync_and_verdict(rep: Report, a: AudioResult, v: VideoResult, cfg: Config, 
     rep.sync = {
         "offset_ms": round(est.offset_ms, 1), "offset_frames": round(est.offset_ms / frame_ms, 2),
         "frame_ms": round(frame_ms, 3), "confidence": round(est.confidence, 3), "sharpness": round(est.sharpness, 2),
-        "tolerance_ms": round(tol, 1), "min_sharpness": cfg.min_sharpness, "evidence_s": round(est.evidence_s, 2), "sign": "positive = audio late",
+        "tolerance_ms": round(tol, 1), "min_sharpness": cfg.min_sharpness,
+        "p_beyond_tolerance": _round(p_beyond(est.offset_ms, tol, meta.get("err_quantiles_ms", [])), 3), "evidence_s": round(est.evidence_s, 2), "sign": "positive = audio late",
         "window_s": cfg.window_s, "drift_ms_per_min": None if est.drift_ms_per_min is None else round(est.drift_ms_per_min, 1),
         "windows": [{"start_s": round(w.start_s, 2), "end_s": round(w.end_s, 2),
                      "offset_ms": None if w.offset_ms is None else round(w.offset_ms, 1),
@@ -244,6 +255,10 @@ def _sync_and_verdict(rep: Report, a: AudioResult, v: VideoResult, cfg: Config, 
         rep.label = INCONSISTENT
         rep.reasons.insert(0, drift.message)
         rep.findings.append(drift)
+
+
+def _round(x: float | None, nd: int) -> float | None:
+    return None if x is None else round(x, nd)
 
 
 def _drift_finding(est: sync.SyncEstimate, tol: float, min_sharpness: float) -> Finding | None:

@@ -108,10 +108,11 @@ def render_text(r: Report) -> str:
     if s and s.get("offset_ms") is not None:
         off = round(s["offset_ms"])
         side = "audio late" if off > 0 else "audio early" if off < 0 else "no offset"
-        lines.append(f"  Lip-sync offset : {off:+d} ms ({side}),"
-                     f" {round(s['offset_frames'], 1) + 0.0:+.1f} frames; confidence {s['confidence']:.2f},"
-                     f" sharpness {s['sharpness']:.1f}"
-                     f" (tolerance +-{s['tolerance_ms']:.0f} ms)")
+        lines.append(f"  Lip-sync offset : {off:+d} ms ({side}), {round(s['offset_frames'], 1) + 0.0:+.1f} frames;"
+                     f" sharpness {s['sharpness']:.1f}")
+        if s.get("p_beyond_tolerance") is not None:
+            lines.append(f"  How sure        : P(true offset beyond +-{s['tolerance_ms']:.0f} ms) = {s['p_beyond_tolerance']:.2f},"
+                         f" P(estimate within 1 frame) = {s['confidence']:.2f}  [held-out calibration]")
         clear = [w for w in s.get("windows", []) if w["offset_ms"] is not None and w["sharpness"] >= s["min_sharpness"]]
         if clear:
             offs = [w["offset_ms"] for w in clear]

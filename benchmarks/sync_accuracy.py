@@ -26,12 +26,20 @@ PLANTED_MS = [-600, -333, -170, -70, 0, 50, 130, 290, 600]  # includes non-multi
 
 
 def run_one(job):
-    src, offset_ms, weights, tmp = job
+    src, offset_ms, weights, tmp = job  # src: path, or (video, audio) to mux
     import avsync
-    from avsync.testing import plant_offset
+    from avsync.testing import plant_offset, read_audio_native, replace_audio
 
-    name = os.path.splitext(os.path.basename(src))[0]
-    if offset_ms is None:  # a fake or its source, checked as it is
+    if isinstance(src, tuple):  # (video, foreign audio): an audio swap
+        video, audio = src
+        name = f"{os.path.basename(os.path.dirname(video))}/source_video+driving_audio"
+        dst = os.path.join(tmp, name.replace("/", "_") + ".mkv")
+        x, sr = read_audio_native(audio)
+        replace_audio(video, dst, x, sr)
+        src = dst
+    else:
+        name = os.path.splitext(os.path.basename(src))[0]
+    if offset_ms is None:  # a fake, its source or a swap, checked as it is
         name = f"{os.path.basename(os.path.dirname(src))}/{name}"
         dst = src
     else:
@@ -103,6 +111,10 @@ def main():
     if not clips:
         sys.exit(f"no clips under {args.shared}/av/real")
     fakes = sorted(glob.glob(os.path.join(args.shared, "av", "lipsync_fake", "*", "*.mp4")))
+    for d in sorted(glob.glob(os.path.join(args.shared, "av", "lipsync_fake", "*"))):
+        video, audio = os.path.join(d, "source_video.mp4"), glob.glob(os.path.join(d, "driving_audio.*"))
+        if os.path.exists(video) and audio:
+            fakes.append((video, audio[0]))
     with tempfile.TemporaryDirectory() as tmp:
         jobs = [(c, o, weights_for(c, args), tmp) for c in clips for o in PLANTED_MS]
         jobs += [(f, None, args.weights, tmp) for f in fakes]
@@ -112,10 +124,10 @@ def main():
     real = [r for r in rows if r["planted_ms"] is not None]
     print(f"== planted offsets on av/real ({time.time() - t0:.0f} s, {args.jobs} jobs)")
     summarize(real)
-    print("== lip-sync fakes and their sources (no planted offset; fakes are expected to look in sync)")
+    print("== lip-sync fakes, their sources, and sources + driving audio (an audio swap); fakes are expected to look in sync")
     for r in sorted([r for r in rows if r["planted_ms"] is None], key=lambda r: r["clip"]):
         est = "n/a" if r["est_ms"] is None else f"{r['est_ms']:+.0f} ms (sharp {r['sharpness']:.1f})"
-        print(f"    {r['clip']:32s} {r['label']:12s} offset {est:24s} {r['reason'][:90]}")
+        print(f"    {r['clip']:44s} {r['label']:12s} offset {est:24s} {r['reason'][:100]}")
     if args.out:
         with open(args.out, "w") as f:
             json.dump(rows, f, indent=1)

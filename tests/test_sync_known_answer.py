@@ -26,9 +26,14 @@ def test_samples_cli_answers():
     rep = json.loads(out)
     assert rep["schema"] == "avsync.report" and rep["schema_version"].startswith("1.")
     assert rep["label"] == "CONSISTENT" and abs(rep["sync"]["offset_ms"]) <= rep["sync"]["frame_ms"]
+    assert rep["sync"]["p_beyond_tolerance"] < 0.1
+    code, out, err = run_cli("check", LATE, "--json", "-", "-q")
+    assert code == 1, err
+    rep = json.loads(out)
+    assert rep["sync"]["p_beyond_tolerance"] > 0.5
     code, out, err = run_cli("check", LATE)
     assert code == 1, err
-    assert "OUT OF SYNC" in out and "late" in out
+    assert "OUT OF SYNC" in out and "late" in out and "P(true offset beyond" in out
 
 
 def test_late_sample_offset_within_a_frame():

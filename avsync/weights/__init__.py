@@ -12,7 +12,7 @@ from ..errors import ModelError
 
 REGISTRY = {
     # name: (file, sha256) -- models/sync/ rebuilds it
-    "sync": ("sync.pt", "7e673e2d3c4643050f8a85c0f6fc6b7544a7b072dc0428139edebc78784fd9a9"),
+    "sync": ("sync.pt", "b21e39fa568484e77f303cbf132764491765bb6e3aeeb02c844fe49b8d921724"),
 }
 
 _HERE = os.path.dirname(os.path.abspath(__file__))

@@ -181,6 +181,13 @@ def fit_calibration(rows):
     return float(a), float(b)
 
 
+def error_quantiles(rows, min_sharpness=3.0):
+    """100 quantiles of held-out errors (ms) of clear estimates: the error distribution that
+    avsync uses to say how likely the true offset is beyond the tolerance."""
+    errs = [r["err_ms"] for r in rows if r["err_ms"] is not None and r["sharp"] >= min_sharpness]
+    return [round(float(q), 2) for q in np.percentile(errs, np.linspace(0.5, 99.5, 100))]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cache", required=True)
@@ -210,15 +217,18 @@ def main():
             rows += r
         summarize(rows, "ALL held-out")
         calib = fit_calibration(rows)
-        print("calibration", calib)
+        quant = error_quantiles(rows)
+        print("calibration", calib, "error quantiles 5/50/95 %:", quant[4], quant[49], quant[94])
         with open(os.path.join(args.cache, "cv_rows.json"), "w") as f:
-            json.dump(dict(rows=rows, calib=calib), f)
+            json.dump(dict(rows=rows, calib=calib, err_quantiles_ms=quant), f)
     if args.out:
-        calib = (1.0, 0.0)
+        calib, quant = (1.0, 0.0), []
         if args.calib:
-            calib = tuple(json.load(open(args.calib))["calib"])
+            cv = json.load(open(args.calib))
+            calib = tuple(cv["calib"])
+            quant = cv.get("err_quantiles_ms") or error_quantiles(cv["rows"])
         model = train(clips, steps=args.steps)
-        syncnet.save(model, args.out, calib=list(calib), steps=args.steps, seed=SEED,
+        syncnet.save(model, args.out, calib=list(calib), err_quantiles_ms=quant, steps=args.steps, seed=SEED,
                      trained_on=sorted(set(c["group"] for c in clips)))
         print("wrote", args.out)
 
