@@ -22,6 +22,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+LETTER = {"CONSISTENT": "C", "INCONSISTENT": "X", "INCONCLUSIVE": "?"}
 PLANTED_MS = [-600, -333, -170, -70, 0, 50, 130, 290, 600]  # includes non-multiples of a 40/33 ms frame
 
 
@@ -36,20 +37,18 @@ def run_one(job):
         dst = os.path.join(tmp, name.replace("/", "_") + ".mkv")
         x, sr = read_audio_native(audio)
         replace_audio(video, dst, x, sr)
-        src = dst
-    else:
-        name = os.path.splitext(os.path.basename(src))[0]
-    if offset_ms is None:  # a fake, its source or a swap, checked as it is
-        name = f"{os.path.basename(os.path.dirname(src))}/{name}"
+    elif offset_ms is None:  # a fake or its source, checked as it is
+        name = f"{os.path.basename(os.path.dirname(src))}/{os.path.splitext(os.path.basename(src))[0]}"
         dst = src
     else:
+        name = os.path.splitext(os.path.basename(src))[0]
         dst = os.path.join(tmp, f"{name}_{offset_ms:+d}.mkv")
         plant_offset(src, dst, offset_ms)
     cfg = avsync.Config(device="cpu", workers=1, sync_weights=weights)
     t = time.perf_counter()
     rep = avsync.check(dst, config=cfg)
     s = rep.sync or {}
-    if dst != src:
+    if dst.startswith(tmp):
         os.remove(dst)
     return dict(clip=name, planted_ms=offset_ms, label=rep.label, est_ms=s.get("offset_ms"),
                 frame_ms=s.get("frame_ms"), sharpness=s.get("sharpness"), confidence=s.get("confidence"),
@@ -93,7 +92,16 @@ def summarize(rows):
         e = [r["est_ms"] - r["planted_ms"] for r in rr if r["est_ms"] is not None]
         zs = "inconclusive" if z is None or z["est_ms"] is None else f"{z['est_ms']:+7.1f} ms (sharp {z['sharpness']:.1f})"
         print(f"    {clip:36s} original: {zs:28s} mean err {np.mean(e) if e else float('nan'):+7.1f} "
-              f"spread {np.ptp(e) if e else float('nan'):5.1f} ms  labels {''.join(r['label'][0] for r in rr)}")
+              f"spread {np.ptp(e) if e else float('nan'):5.1f} ms  labels {''.join(LETTER[r['label']] for r in rr)}")
+    print("  (labels per planted offset " + " ".join(f"{o:+d}" for o in PLANTED_MS)
+          + ": C consistent, X out of sync, ? inconclusive)")
+
+
+def report_fakes(rows):
+    print("== lip-sync fakes, their sources, and sources + driving audio (an audio swap); fakes are expected to look in sync")
+    for r in sorted([r for r in rows if r["planted_ms"] is None], key=lambda r: r["clip"]):
+        est = "n/a" if r["est_ms"] is None else f"{r['est_ms']:+.0f} ms (sharp {r['sharpness']:.1f})"
+        print(f"    {r['clip']:40s} {r['label']:12s} offset {est:24s} {r['reason'][:100]}")
 
 
 def main():
@@ -106,7 +114,13 @@ def main():
                          "checked with the model that never saw its source (the honest figure)")
     ap.add_argument("--out", default=None, help="write all rows as JSON here")
     ap.add_argument("--limit", type=int, default=None, help="first N clips only (quick look)")
+    ap.add_argument("--rows", default=None, help="summarise rows saved by --out instead of running")
     args = ap.parse_args()
+    if args.rows:
+        rows = json.load(open(args.rows))
+        summarize([r for r in rows if r["planted_ms"] is not None])
+        report_fakes(rows)
+        return
     clips = sorted(glob.glob(os.path.join(args.shared, "av", "real", "*.mp4")))[: args.limit]
     if not clips:
         sys.exit(f"no clips under {args.shared}/av/real")
@@ -124,10 +138,7 @@ def main():
     real = [r for r in rows if r["planted_ms"] is not None]
     print(f"== planted offsets on av/real ({time.time() - t0:.0f} s, {args.jobs} jobs)")
     summarize(real)
-    print("== lip-sync fakes, their sources, and sources + driving audio (an audio swap); fakes are expected to look in sync")
-    for r in sorted([r for r in rows if r["planted_ms"] is None], key=lambda r: r["clip"]):
-        est = "n/a" if r["est_ms"] is None else f"{r['est_ms']:+.0f} ms (sharp {r['sharpness']:.1f})"
-        print(f"    {r['clip']:44s} {r['label']:12s} offset {est:24s} {r['reason'][:100]}")
+    report_fakes(rows)
     if args.out:
         with open(args.out, "w") as f:
             json.dump(rows, f, indent=1)
