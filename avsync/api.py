@@ -141,8 +141,11 @@ def check(path: str, *, device: str | None = None, config: Config | None = None,
         rep.reasons.append("the video stream has no decodable frames")
         return done()
     last_frame = v.frame_times[-1]
-    if info.video.duration_s and last_frame < 0.9 * info.video.duration_s - 1.0:
-        rep.warnings.append(f"video frames stop at {last_frame:.1f} s of {info.video.duration_s:.1f} s: file truncated or damaged")
+    if v.decode_error:
+        rep.warnings.append(f"video decoding failed after {last_frame:.1f} s ({v.decode_error}): file truncated or damaged")
+    elif info.video.stream_duration_s and last_frame < 0.9 * info.video.stream_duration_s - 1.0:
+        rep.warnings.append(f"video frames stop at {last_frame:.1f} s of the {info.video.stream_duration_s:.1f} s the "
+                            "stream declares: file truncated or damaged")
 
     # sync detector on every usable face track
     t = time.perf_counter()
@@ -227,7 +230,9 @@ def _sync_and_verdict(rep: Report, a: AudioResult, v: VideoResult, cfg: Config, 
         "offset_ms": round(est.offset_ms, 1), "offset_frames": round(est.offset_ms / frame_ms, 2),
         "frame_ms": round(frame_ms, 3), "confidence": round(est.confidence, 3), "sharpness": round(est.sharpness, 2),
         "tolerance_ms": round(tol, 1), "min_sharpness": cfg.min_sharpness,
-        "p_beyond_tolerance": _round(p_beyond(est.offset_ms, tol, meta.get("err_quantiles_ms", [])), 3), "evidence_s": round(est.evidence_s, 2), "sign": "positive = audio late",
+        # the held-out error distribution describes clear estimates only
+        "p_beyond_tolerance": None if est.sharpness < cfg.min_sharpness else
+        _round(p_beyond(est.offset_ms, tol, meta.get("err_quantiles_ms", [])), 3), "evidence_s": round(est.evidence_s, 2), "sign": "positive = audio late",
         "window_s": cfg.window_s, "drift_ms_per_min": None if est.drift_ms_per_min is None else round(est.drift_ms_per_min, 1),
         "windows": [{"start_s": round(w.start_s, 2), "end_s": round(w.end_s, 2),
                      "offset_ms": None if w.offset_ms is None else round(w.offset_ms, 1),

@@ -41,6 +41,7 @@ class VideoInfo:
     start_s: float
     duration_s: float
     codec: str
+    stream_duration_s: float | None = None  # as the stream itself declares it, if it does
 
 
 @dataclass(frozen=True)
@@ -101,11 +102,11 @@ def probe(path: str) -> MediaInfo:
         vs = next((s for s in c.streams.video if s.codec_context is not None), None)
         if vs is not None and vs.width and vs.height:
             rate = vs.average_rate or vs.guessed_rate or vs.base_rate
-            dur = _seconds(vs.duration, vs.time_base) or cdur or 0.0
+            own = _seconds(vs.duration, vs.time_base)
             video = VideoInfo(
                 width=int(vs.width), height=int(vs.height), fps=float(rate) if rate else 0.0,
-                start_s=_seconds(vs.start_time, vs.time_base) or 0.0, duration_s=dur,
-                codec=vs.codec_context.name,
+                start_s=_seconds(vs.start_time, vs.time_base) or 0.0, duration_s=own or cdur or 0.0,
+                codec=vs.codec_context.name, stream_duration_s=own,
             )
         aus = next(iter(c.streams.audio), None)
         if aus is not None and aus.codec_context is not None and aus.codec_context.sample_rate:
@@ -230,12 +231,12 @@ def analysis_size(width: int, height: int, *, max_side: int = MAX_ANALYSIS_SIDE)
 
 
 def iter_frames(path: str, *, start_s: float | None = None, end_s: float | None = None,
-                max_side: int = MAX_ANALYSIS_SIDE) -> Iterator[tuple[float, np.ndarray]]:
+                max_side: int = MAX_ANALYSIS_SIDE, status: dict | None = None) -> Iterator[tuple[float, np.ndarray]]:
     """Yield ``(pts_seconds, rgb[h, w, 3] uint8)`` for video frames with ``start_s <= pts < end_s``.
 
     Frames come in presentation order with their own timestamps (variable frame rate is
-    fine). A decode error part-way (truncated file) ends the iteration quietly after the
-    last good frame; the caller sees the frames stop early.
+    fine). A decode error part-way (truncated file) ends the iteration after the last good
+    frame and is recorded as ``status["error"]`` when a ``status`` dict is given.
     """
     with _open(path) as c:
         if not c.streams.video:
@@ -243,6 +244,10 @@ def iter_frames(path: str, *, start_s: float | None = None, end_s: float | None 
         stream = c.streams.video[0]
         stream.thread_type = "AUTO"
         tb = stream.time_base or Fraction(1, 90000)
+        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+        # a frame without a timestamp (rare: raw elementary streams) is placed one frame
+        # period, at the stream's own declared rate, after the previous one
+        period = 1.0 / float(rate) if rate else None
         if start_s:
             c.seek(int(start_s / tb), stream=stream, backward=True, any_frame=False)
         size = None
@@ -250,7 +255,9 @@ def iter_frames(path: str, *, start_s: float | None = None, end_s: float | None 
         try:
             for frame in c.decode(stream):
                 if frame.pts is None:
-                    t = last_t + 1e-3 if np.isfinite(last_t) else 0.0
+                    if period is None:
+                        continue  # no timestamp and no declared rate: cannot place it
+                    t = last_t + period if np.isfinite(last_t) else 0.0
                 else:
                     t = float(frame.pts * tb)
                 if start_s is not None and t < start_s:
@@ -266,5 +273,6 @@ def iter_frames(path: str, *, start_s: float | None = None, end_s: float | None 
                     yield t, frame.to_ndarray(format="rgb24")
                 else:  # area averaging: good for downscaling and 1.5x faster than the default here
                     yield t, frame.to_ndarray(format="rgb24", width=size[0], height=size[1], interpolation="AREA")
-        except (av.error.FFmpegError, ValueError):
-            return
+        except (av.error.FFmpegError, ValueError) as exc:
+            if status is not None:
+                status["error"] = _reason(exc)

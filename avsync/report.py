@@ -108,9 +108,10 @@ def render_text(r: Report) -> str:
     if s and s.get("offset_ms") is not None:
         off = round(s["offset_ms"])
         side = "audio late" if off > 0 else "audio early" if off < 0 else "no offset"
-        lines.append(f"  Lip-sync offset : {off:+d} ms ({side}), {round(s['offset_frames'], 1) + 0.0:+.1f} frames;"
+        head = "Lip-sync offset " if r.label != INCONCLUSIVE else "Best guess only "
+        lines.append(f"  {head}: {off:+d} ms ({side}), {round(s['offset_frames'], 1) + 0.0:+.1f} frames;"
                      f" sharpness {s['sharpness']:.1f}")
-        if s.get("p_beyond_tolerance") is not None:
+        if s.get("p_beyond_tolerance") is not None and r.label != INCONCLUSIVE:
             lines.append(f"  How sure        : P(true offset beyond +-{s['tolerance_ms']:.0f} ms) = {s['p_beyond_tolerance']:.2f},"
                          f" P(estimate within 1 frame) = {s['confidence']:.2f}  [held-out calibration]")
         clear = [w for w in s.get("windows", []) if w["offset_ms"] is not None and w["sharpness"] >= s["min_sharpness"]]

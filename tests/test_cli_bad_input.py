@@ -134,3 +134,24 @@ def test_odd_extension_still_decodes(tmp_path):
     shutil.copy(IN_SYNC, p)
     code, _, err = run_cli("check", str(p), "-q")
     assert code in (0, 1, 2), err
+
+
+def test_truncated_faststart_mp4_is_analysed_with_a_warning(tmp_path):
+    import av
+
+    full = tmp_path / "faststart.mp4"
+    with av.open(IN_SYNC) as src, av.open(str(full), "w", options={"movflags": "faststart"}) as out:
+        m = {s.index: out.add_stream_from_template(s) for s in src.streams}
+        for pkt in src.demux():
+            if pkt.dts is None:
+                continue
+            pkt.stream = m[pkt.stream.index]
+            out.mux(pkt)
+    cut = tmp_path / "cut.mp4"
+    data = full.read_bytes()
+    cut.write_bytes(data[: int(len(data) * 0.6)])
+    code, out, err = run_cli("check", str(cut), "--json", "-", "-q")
+    assert "Traceback" not in err
+    assert code in (0, 1, 2), err
+    rep = json.loads(out)
+    assert any("truncated" in w for w in rep["warnings"]), rep["warnings"]

@@ -21,6 +21,7 @@ MIN_SPLIT_S = 12.0
 class VideoResult:
     tracks: list[dict]  # faces.FaceTrack.arrays() per track, stitched over the clip
     frame_times: np.ndarray  # every decoded frame's time (s) [shape=(n_frames,)]
+    decode_error: str | None = None  # why decoding stopped early, if it did
 
     @property
     def n_frames(self) -> int:
@@ -97,7 +98,8 @@ class VideoJob:
             self.close()
         tracks = faces.stitch([r[0] for r in results])
         frame_times = np.concatenate([r[1] for r in results]) if results else np.zeros(0)
-        return VideoResult(tracks=tracks, frame_times=frame_times)
+        error = next((r[2] for r in results if r[2]), None)
+        return VideoResult(tracks=tracks, frame_times=frame_times, decode_error=error)
 
     def close(self):
         if self.pool is not None:

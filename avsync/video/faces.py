@@ -107,7 +107,7 @@ def probe_frames(path: str, times: list[float]) -> list[np.ndarray]:
 
 
 def track_segment(path: str, start_s: float | None, end_s: float | None,
-                  probe_times: list[float]) -> tuple[list[dict], np.ndarray]:
+                  probe_times: list[float]) -> tuple[list[dict], np.ndarray, str | None]:
     """Run the face mesh on frames in ``[start_s, end_s)`` and link faces into tracks.
 
     The number of faces to follow is first counted on frames at ``probe_times`` (spread
@@ -119,14 +119,17 @@ def track_segment(path: str, start_s: float | None, end_s: float | None,
         ``FaceTrack.arrays()`` per track.
     frame_times : np.ndarray
         Time (s) of every frame decoded in the segment, with or without a face.
+    decode_error : str or None
+        Why decoding stopped early (damaged or truncated file), if it did.
     """
     tracks: list[FaceTrack] = []
     frame_times = []
     max_faces = count_faces(probe_frames(path, probe_times))
+    status: dict = {}
     with quiet_native_stderr():
         fm = _face_mesh(max(1, max_faces))
-        _run_segment(fm, media.iter_frames(path, start_s=start_s, end_s=end_s), tracks, frame_times)
-    return [tr.arrays() for tr in tracks], np.asarray(frame_times)
+        _run_segment(fm, media.iter_frames(path, start_s=start_s, end_s=end_s, status=status), tracks, frame_times)
+    return [tr.arrays() for tr in tracks], np.asarray(frame_times), status.get("error")
 
 
 def _run_segment(fm, frames, tracks, frame_times):
