@@ -155,24 +155,27 @@ def lag_matrix(ea: np.ndarray, ev: np.ndarray, weight_v: np.ndarray, speech: np.
     num = np.zeros((len(windows), L))
     den = np.zeros((len(windows), L))
     cnt = np.zeros((len(windows), L))
+    ws = np.array([w[0] for w in windows])
+    we = np.array([w[1] for w in windows])
     ea_t = torch.from_numpy(np.ascontiguousarray(ea))
     ev_t = torch.from_numpy(np.ascontiguousarray(ev))
     wv = torch.from_numpy(weight_v.astype(np.float32))
     sp = torch.from_numpy(speech.astype(np.float32))
+
+    def csum(x):
+        return torch.cat([torch.zeros(1, dtype=torch.float64), torch.cumsum(x.double(), 0)]).numpy()
+
     for j, lag in enumerate(range(-max_lag, max_lag + 1)):
         lo, hi = max(0, -lag), min(n, n - lag)  # t in [lo, hi) has t+lag inside the audio
         if hi <= lo:
             continue
         c = (ev_t[:, lo:hi] * ea_t[:, lo + lag:hi + lag]).sum(0)
         w = wv[lo:hi] * sp[lo + lag:hi + lag]
-        cw = torch.cat([torch.zeros(1), torch.cumsum((c * w).double(), 0)]).numpy()
-        ww = torch.cat([torch.zeros(1), torch.cumsum(w.double(), 0)]).numpy()
-        seen = torch.cat([torch.zeros(1), torch.cumsum(((wv[lo:hi] > 0) * sp[lo + lag:hi + lag]).double(), 0)]).numpy()
-        for i, (ws, we) in enumerate(windows):
-            a, b = np.clip(ws, lo, hi) - lo, np.clip(we, lo, hi) - lo
-            num[i, j] = cw[b] - cw[a]
-            den[i, j] = ww[b] - ww[a]
-            cnt[i, j] = seen[b] - seen[a]
+        seen = (wv[lo:hi] > 0) * sp[lo + lag:hi + lag]
+        a, b = np.clip(ws, lo, hi) - lo, np.clip(we, lo, hi) - lo
+        for out, x in ((num, c * w), (den, w), (cnt, seen)):
+            cs = csum(x)
+            out[:, j] = cs[b] - cs[a]
     score = np.where(den > 0, num / np.maximum(den, 1e-9), np.nan)
     return score, cnt
 
@@ -214,8 +217,8 @@ def estimate_sync(ea: np.ndarray, ev: np.ndarray, weight_v: np.ndarray, speech: 
     win, hop = int(round(window_s / step)), int(round(hop_s / step))
     starts = list(range(0, max(1, n - win + 1), hop)) if n > win else [0]
     windows = [(0, n)] + [(s, min(n, s + win)) for s in starts]
-    score, den = lag_matrix(ea, ev, weight_v, speech, max_lag=max_lag, windows=windows)
-    ev_s = np.nanmax(den, axis=1) * step if den.size else np.zeros(len(windows))
+    score, seen = lag_matrix(ea, ev, weight_v, speech, max_lag=max_lag, windows=windows)
+    ev_s = np.nanmax(seen, axis=1) * step if seen.size else np.zeros(len(windows))
 
     def one(i):
         if ev_s[i] < MIN_EVIDENCE_S or not np.isfinite(score[i]).any():
