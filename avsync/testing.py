@@ -141,28 +141,26 @@ def _encode_frames(out, vs, frames_with_times):
         out.mux(p)
 
 
+def _decode_frames(path: str) -> list[tuple[float, np.ndarray]]:
+    """Every video frame of ``path`` as (pts seconds, rgb array)."""
+    with av.open(path) as c:
+        vs = c.streams.video[0]
+        return [(float(f.pts * vs.time_base), f.to_ndarray(format="rgb24")) for f in c.decode(vs)]
+
+
 def retime(src: str, dst: str, *, keep: float = 0.7, seed: int = 0) -> None:
     """Variable-frame-rate copy of ``src``: a random ``keep`` share of frames survive with their
     original timestamps (ms time base); the audio is carried over unchanged (.mkv)."""
     rng = np.random.default_rng(seed)
     x, sr = read_audio_native(src)
-    with av.open(src) as c:
-        vs = c.streams.video[0]
-        frames = [(float(f.pts * vs.time_base), f.to_ndarray(format="rgb24")) for f in c.decode(vs)]
-    kept = [fr for i, fr in enumerate(frames) if i == 0 or rng.random() < keep]
+    kept = [fr for i, fr in enumerate(_decode_frames(src)) if i == 0 or rng.random() < keep]
     _write_av(dst, kept, x, sr)
 
 
 def side_by_side(speaker: str, other: str, dst: str) -> None:
     """Two faces in one frame: ``speaker`` (left, with its own audio) and a silent ``other`` (right)."""
     x, sr = read_audio_native(speaker)
-
-    def frames(p):
-        with av.open(p) as c:
-            vs = c.streams.video[0]
-            return [(float(f.pts * vs.time_base), f.to_ndarray(format="rgb24")) for f in c.decode(vs)]
-
-    a, b = frames(speaker), frames(other)
+    a, b = _decode_frames(speaker), _decode_frames(other)
     bt = np.array([t for t, _ in b])
     h = min(a[0][1].shape[0], b[0][1].shape[0]) // 2 * 2
     joined = []
